@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# make check: every check of the series, in order, continuing past failures
+# where later checks do not depend on them. Each check and each test in the
+# VM counts once in the closing "N passed, N failed" line; exit 1 on any
+# failure. Logs: build/logs; per-VM-run results: build/vm/*/results.json.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+S=$ROOT/scripts
+results=$BUILD/check-results.txt
+: >"$results"
+t0=$(date +%s)
+
+record() { # record STATUS NAME
+	echo "$1 $2" >>"$results"
+	printf '%-4s %s\n' "$1" "$2"
+}
+
+# check NAME CMD...: run one check, record PASS or FAIL; its output is
+# shown indented (it is short: each check writes its full log to build/logs).
+check() {
+	local name=$1 rc=0 start
+	shift
+	start=$(date +%s)
+	step "$name"
+	if "$@" 2>&1 | sed 's/^/    /'; then rc=0; else rc=1; fi
+	if [ $rc = 0 ]; then record PASS "$name ($(($(date +%s) - start))s)"; else record FAIL "$name"; fi
+	return $rc
+}
+
+# vm_tests NAME LIST: boot once for LIST and count each test.
+vm_tests() {
+	local name=$1 list=$2
+	if ! grep -qv '^\s*#\|^\s*$' "$list"; then
+		note "$list names no tests yet"
+		return 0
+	fi
+	step "VM: $name ($(grep -cv '^\s*#\|^\s*$' "$list") tests)"
+	"$S/run-vm.sh" -n "$name" -t "${TIMEOUT:-150}" -f "$list" 2>&1 | sed 's/^/    /' || true
+	python3 - "$BUILD/vm/$name/results.json" "$name" >>"$results" <<'PY' || record FAIL "VM run $name produced no results"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    st = {"pass": "PASS", "skip": "SKIP"}.get(r["status"], "FAIL")
+    print(f"{st} vm:{r['name']}")
+for s in d["splats"]:
+    print(f"FAIL splat during {s['test']}: {s['line']}")
+if d["hung"]:
+    print(f"FAIL VM {sys.argv[2]} hung")
+PY
+}
+
+deps_ok=1
+check "packages installed" "$S/deps.sh" || deps_ok=0
+[ $deps_ok = 1 ] || die "cannot continue without packages"
+check "tree: base + series (make tree)" "$S/tree.sh" || die "no tree, nothing else can run"
+check "patches/ is exported from build/linux" "$S/export.sh" --check || true
+check "series applies to the pinned base with git am" "$S/check-am.sh" || true
+check "checkpatch --strict" "$S/check-checkpatch.sh" || true
+check "harness unit tests" python3 -m unittest discover -s "$S/tests" -p 'test_*.py' || true
+
+built=1
+check "kernel build" "$S/build-kernel.sh" || built=0
+if [ $built = 1 ]; then
+	check "W=1 + sparse: no new warnings in arch/x86/kvm, virt/kvm" "$S/check-warnings.sh" sparse || true
+fi
+check "htmldocs (virt): no new warnings" "$S/check-warnings.sh" docs || true
+check "selftests build" "$S/build-selftests.sh" || built=0
+if [ $built = 1 ] && check "initramfs" "$S/build-initramfs.sh"; then
+	vm_tests planes "$ROOT/tests/planes.list"
+	vm_tests regression "$ROOT/tests/regression.list"
+fi
+
+pass=$(grep -c '^PASS' "$results" || true)
+fail=$(grep -c '^FAIL' "$results" || true)
+skip=$(grep -c '^SKIP' "$results" || true)
+echo
+step "summary ($(($(date +%s) - t0))s)"
+grep '^FAIL' "$results" | sed 's/^/    /' || true
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make demo: from a fresh clone to the patched kernel booted under QEMU,
+# running the demo VMM (demo/planes-demo.c). Installs what it needs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$ROOT/scripts
+t0=$(date +%s)
+"$S/deps.sh"
+"$S/tree.sh"
+"$S/build-kernel.sh"
+"$S/build-selftests.sh"
+"$S/build-demo.sh"
+"$S/build-initramfs.sh"
+rc=0
+"$S/run-vm.sh" -n demo -t 120 planes-demo >"$LOGS/demo-vm.log" 2>&1 || rc=$?
+echo
+step "demo VMM output (inside the patched kernel, under QEMU)"
+python3 - "$BUILD/vm/demo/results.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    print("\n".join("    " + l for l in r["output"]))
+for s in d["splats"]:
+    print(f"    kernel splat: {s['line']}")
+PY
+grep -E 'Linux version|kvm_amd' "$BUILD/vm/demo/console.log" | sed 's/^/    guest kernel: /' | head -n 4
+echo
+if [ $rc = 0 ]; then
+	step "demo passed in $(($(date +%s) - t0))s (VM log: build/vm/demo/console.log)"
+else
+	tail -n 5 "$LOGS/demo-vm.log"
+	die "demo failed (see $LOGS/demo-vm.log and build/vm/demo/)"
+fi
