@@ -10,6 +10,7 @@ code does not turn an old warning into a "new" one. Comparison counts
 duplicates: a second copy of a known warning is new.
 """
 import collections
+import os.path
 import re
 import sys
 
@@ -24,7 +25,7 @@ def normalize_path(path):
     for d in TREE_DIRS:
         i = path.find(d)
         if i >= 0:
-            return path[i:]
+            return os.path.normpath(path[i:])
     return path
 
 
