@@ -7,12 +7,10 @@ T ?=
 TIMEOUT ?= 150
 
 .PHONY: help deps tree export kernel selftests initramfs vm-test regression \
-	planes-tests checkpatch sparse docs unit baseline check demo
+	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm
 
 help:
-	@sed -n 's/^## //p' README.md 2>/dev/null || true
-	@echo "targets: demo check tree export kernel selftests initramfs vm-test T=... regression"
-	@echo "         planes-tests checkpatch sparse docs unit baseline deps"
+	@sed -n 's/^## //p' Makefile
 
 ## make deps        install the Debian packages everything needs (root)
 deps:
@@ -26,26 +24,31 @@ tree:
 export:
 	$(S)/export.sh
 
-## make kernel      bzImage in build/obj/kernel (KASAN=1: build/obj/kernel-kasan)
+## make kernel      bzImage in build/obj/kernel
 kernel:
 	$(S)/build-kernel.sh
 
+## make selftests   static KVM selftests of build/linux
 selftests:
 	$(S)/build-selftests.sh
 
+## make initramfs   busybox + selftests + demo VMM initramfs
 initramfs:
 	$(S)/build-initramfs.sh
 
 ## make vm-test T="x86_64/sync_regs_test ..."   boot and run just these tests
 vm-test:
-	$(S)/run-vm.sh -n vm-test -t $(TIMEOUT) $(if $(KASAN),-K) $(T)
+	$(S)/run-vm.sh -n vm-test -t $(TIMEOUT) $(T)
 
+## make regression  tests/regression.list in the VM
 regression:
 	$(S)/run-vm.sh -n regression -t $(TIMEOUT) -f tests/regression.list
 
+## make planes-tests  tests/planes.list in the VM
 planes-tests:
-	$(S)/run-vm.sh -n planes -t $(TIMEOUT) $(if $(KASAN),-K) -f tests/planes.list
+	$(S)/run-vm.sh -n planes -t $(TIMEOUT) -f tests/planes.list
 
+## make checkpatch | sparse | docs | unit   one check of make check
 checkpatch:
 	$(S)/check-checkpatch.sh
 
@@ -54,6 +57,10 @@ sparse:
 
 docs:
 	$(S)/check-warnings.sh docs
+
+## make demo-vmm    build the demo VMM (demo/*.c)
+demo-vmm:
+	$(S)/build-demo.sh
 
 unit:
 	python3 -m unittest discover -s $(S)/tests -p 'test_*.py'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make kernel: build bzImage from build/linux into build/obj/kernel (or
-# build/obj/kernel-kasan with KASAN=1) with ccache. The .config is
-# tinyconfig + config/kvm-host.config + config/debug.config (+ kasan), and
+# make kernel: build bzImage from build/linux into build/obj/kernel with
+# ccache. The .config is tinyconfig + config/kvm-host.config +
+# config/debug.config, and
 # every option the fragments ask for must be in the final .config.
 # KSRC=DIR KOBJ=DIR build another tree (make baseline builds the base).
 set -euo pipefail
@@ -10,17 +10,9 @@ set -euo pipefail
 
 need_pkgs gcc make bc bison flex libelf-dev libssl-dev ccache cpio xz-utils
 
-KASAN=${KASAN:-0}
 fragments=("$ROOT/config/kvm-host.config" "$ROOT/config/debug.config")
-obj=$BUILD/obj/kernel
-suffix=
-if [ "$KASAN" = 1 ]; then
-	fragments+=("$ROOT/config/kasan.config")
-	obj=$BUILD/obj/kernel-kasan
-	suffix=-kasan
-fi
 src=${KSRC:-$TREE}
-obj=${KOBJ:-$obj}
+obj=${KOBJ:-$BUILD/obj/kernel}
 mkdir -p "$obj"
 [ -d "$src/.git" ] || [ -f "$src/.git" ] || die "no kernel tree at $src: run 'make tree' first"
 
@@ -56,5 +48,5 @@ done < <(cat "${fragments[@]}" | grep '^CONFIG_')
 [ $missing = 0 ] || die "some requested options are not in $obj/.config (missing dependencies?)"
 
 step "building kernel in ${obj#"$ROOT"/}"
-progress "$LOGS/kernel-build$suffix${KOBJ:+-${KOBJ##*/}}.log" "kernel build" kmake -j"$JOBS" bzImage
+progress "$LOGS/kernel-build${KOBJ:+-${KOBJ##*/}}.log" "kernel build" kmake -j"$JOBS" bzImage
 ls -l "$obj/arch/x86/boot/bzImage" | awk '{ print "    bzImage: " $5 " bytes" }'

@@ -66,6 +66,7 @@ if [ $built = 1 ]; then
 fi
 check "htmldocs (virt): no new warnings" "$S/check-warnings.sh" docs || true
 check "selftests build" "$S/build-selftests.sh" || built=0
+check "demo VMM build" "$S/build-demo.sh" || built=0
 if [ $built = 1 ] && check "initramfs" "$S/build-initramfs.sh"; then
 	vm_tests planes "$ROOT/tests/planes.list"
 	vm_tests regression "$ROOT/tests/regression.list"

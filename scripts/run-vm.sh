@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Boot the built kernel under QEMU and run tests inside it.
-#   run-vm.sh [-n NAME] [-t SECS] [-K] [-f LIST]... [TEST]...
+#   run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [TEST]...
 #     -n NAME   results go to build/vm/NAME (default: adhoc)
 #     -t SECS   per-test timeout inside the guest (default 150)
-#     -K        use the KASAN kernel (build/obj/kernel-kasan)
 #     -k DIR    use the kernel built in DIR (default build/obj/kernel)
 #     -f LIST   read test names from LIST (one per line, '#' comments)
 # TEST is a path below tools/testing/selftests/kvm's output, e.g.
@@ -16,14 +15,13 @@ set -euo pipefail
 
 name=adhoc timeout=150 kernel=$BUILD/obj/kernel
 tests=()
-while getopts n:t:Kk:f: opt; do
+while getopts n:t:k:f: opt; do
 	case $opt in
 	n) name=$OPTARG ;;
 	t) timeout=$OPTARG ;;
-	K) kernel=$BUILD/obj/kernel-kasan ;;
 	k) kernel=$OPTARG ;;
 	f) mapfile -t -O "${#tests[@]}" tests < <(sed 's/#.*//; s/[[:space:]]*$//' "$OPTARG" | grep .) ;;
-	*) die "usage: run-vm.sh [-n NAME] [-t SECS] [-K | -k DIR] [-f LIST]... [TEST]..." ;;
+	*) die "usage: run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [TEST]..." ;;
 	esac
 done
 shift $((OPTIND - 1))

@@ -9,7 +9,8 @@ whatever the tests said, and is attributed to the test that was running
 
 Usage: vmresults.py DIR --tests LIST [--hung]
 Prints one TAP line per test, the splats, a summary line, writes
-DIR/results.json and exits 1 if anything failed.
+DIR/results.tap (the same TAP with its plan line) and DIR/results.json,
+and exits 1 if anything failed.
 """
 import argparse
 import json
@@ -120,23 +121,29 @@ def main(argv):
     results = parse_results(tap, expected)
     splats = find_splats(console)
 
+    tap = [f"1..{len(results)}"]
     for i, r in enumerate(results, 1):
         ok = r["status"] in ("pass", "skip")
         line = f"{'ok' if ok else 'not ok'} {i} {r['name']}"
+        note = r["note"]
         if r["status"] == "skip":
             line += " # SKIP"
+            note = note.replace("SKIP", "").strip()
         elif not ok:
             line += f" # {r['status'].upper()}"
-        if r["note"]:
-            line += f" ({r['note']})"
-        print(line)
+            note = note.replace(r["status"].upper(), "").strip()
+        if note:
+            line += f" ({note})"
+        tap.append(line)
         if not ok:
-            for out in r["output"][-15:]:
-                print(f"#   {out}")
+            tap.extend(f"#   {out}" for out in r["output"][-15:])
     for label, line, test in splats:
-        print(f"# SPLAT [{label}] during {test or 'boot/shutdown'}: {line}")
+        tap.append(f"# SPLAT [{label}] during {test or 'boot/shutdown'}: {line}")
     if args.hung:
-        print("# the VM hung and was killed")
+        tap.append("# the VM hung and was killed")
+    print("\n".join(tap[1:]))
+    with open(f"{args.dir}/results.tap", "w") as f:
+        f.write("TAP version 13\n" + "\n".join(tap) + "\n")
 
     counts = {s: sum(r["status"] == s for r in results)
               for s in ("pass", "fail", "skip", "timeout", "hung", "notrun")}

@@ -83,9 +83,13 @@ class Main(unittest.TestCase):
             with open(os.devnull, "w") as null:
                 old, sys.stdout = sys.stdout, null
                 try:
-                    return vmresults.main([d, "--tests", os.path.join(d, "tests.list"), *extra])
+                    rc = vmresults.main([d, "--tests", os.path.join(d, "tests.list"), *extra])
                 finally:
                     sys.stdout = old
+            with open(os.path.join(d, "results.tap")) as f:
+                self.assertEqual(f.read().splitlines()[:3],
+                                 ["TAP version 13", "1..1", "ok 1 a (1s)"])
+            return rc
 
     def test_pass(self):
         self.assertEqual(self.run_main(read("console-clean.log")), 0)
