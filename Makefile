@@ -7,7 +7,7 @@ T ?=
 TIMEOUT ?= 150
 
 .PHONY: help deps tree export kernel selftests initramfs vm-test regression \
-	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm
+	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -64,6 +64,10 @@ demo-vmm:
 
 unit:
 	python3 -m unittest discover -s $(S)/tests -p 'test_*.py'
+
+## make cross      compile arch/*/kvm for arm64 riscv s390 powerpc mips (ARCHS=...)
+cross:
+	$(S)/cross-build.sh
 
 ## make baseline    record base warning lists and run every selftest on the base
 baseline:
