@@ -93,7 +93,9 @@ restore_notes() {
 			p && /^$/ { print; next }
 			p { exit }
 			n && /^diff --git/ { exit }' "$p" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')
-		[ -n "$notes" ] && git -C "$TREE" notes add -f -m "$notes" "$c" >/dev/null
+		if [ -n "$notes" ]; then
+			git -C "$TREE" notes add -f -m "$notes" "$c" >/dev/null
+		fi
 	done < <(series_files)
 }
 
