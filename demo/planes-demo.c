@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #ifndef KVM_CAP_PLANES
@@ -28,8 +30,11 @@
 #define GUEST_MEM_SIZE	0x10000
 #define GUEST_CODE	0x1000
 #define DEMO_PORT	0x10
+#define RUN_WATCHDOG_SECS	5
+#define MAX_STALLS	3
 
 static int failures;
+static int stalls;
 
 static void say(const char *fmt, ...)
 {
@@ -59,6 +64,43 @@ static int xioctl(int fd, unsigned long req, unsigned long arg, const char *name
 	return r;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * KVM_RUN with a watchdog: a guest that makes no exit within a few seconds
+ * is interrupted (SIGALRM without SA_RESTART makes KVM_RUN return EINTR),
+ * reported with its RIP, and resumed. Under emulation a first KVM_RUN has
+ * been seen to stall; this turns a silent hang into a visible line.
+ */
+static void run_vcpu(int vcpu, struct kvm_run *run)
+{
+	struct itimerval it = { .it_value.tv_sec = RUN_WATCHDOG_SECS };
+	struct kvm_regs regs;
+
+	for (;;) {
+		setitimer(ITIMER_REAL, &it, NULL);
+		if (ioctl(vcpu, KVM_RUN, 0) == 0)
+			break;
+		if (errno != EINTR) {
+			say("  KVM_RUN: %s\n", strerror(errno));
+			exit(2);
+		}
+		run->immediate_exit = 0;
+		xioctl(vcpu, KVM_GET_REGS, (unsigned long)&regs, "KVM_GET_REGS");
+		say("  (no exit for %d s, guest RIP 0x%llx: resuming)\n",
+		    RUN_WATCHDOG_SECS, (unsigned long long)regs.rip);
+		if (++stalls > MAX_STALLS) {
+			say("  guest stalled %d times, giving up\n", stalls);
+			exit(1);
+		}
+	}
+	it.it_value.tv_sec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 /* out %al, $DEMO_PORT with al = 'P', 'L', 'N'; then hlt. */
 static const uint8_t guest_code[] = {
 	0xb0, 'P', 0xe6, DEMO_PORT,
@@ -86,8 +128,11 @@ int main(void)
 	struct kvm_regs regs;
 	struct kvm_run *run;
 	int kvm, vm, vcpu, planes, vm_planes, mmap_size, step;
+	struct sigaction sa = { .sa_handler = on_alarm };
 	char seen[8] = "";
 	void *mem;
+
+	sigaction(SIGALRM, &sa, NULL);
 
 	say("== KVM VM planes demo ==\n");
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -137,7 +182,7 @@ int main(void)
 
 	say("\nTimeline (plane 0, real-mode guest at 0x%x):\n", GUEST_CODE);
 	for (step = 1; step <= 8; step++) {
-		xioctl(vcpu, KVM_RUN, 0, "KVM_RUN");
+		run_vcpu(vcpu, run);
 		say("  %2d  plane 0  %-18s", step, exit_name(run->exit_reason));
 		if (run->exit_reason == KVM_EXIT_IO && run->io.port == DEMO_PORT &&
 		    run->io.direction == KVM_EXIT_IO_OUT) {
@@ -154,6 +199,8 @@ int main(void)
 	say("\nSummary:\n");
 	expect(run->exit_reason == KVM_EXIT_HLT, "guest ran to its HLT");
 	expect(!strcmp(seen, "PLN"), "guest wrote \"PLN\" to the demo port");
+	if (stalls)
+		say("  (KVM_RUN stalled %d time(s) and was resumed)\n", stalls);
 	say("%s\n", failures ? "demo FAILED" : "demo OK");
 	return failures ? 1 : 0;
 }
