@@ -36,7 +36,7 @@ vm_tests() {
 		return 0
 	fi
 	step "VM: $name ($(grep -cv '^\s*#\|^\s*$' "$list") tests)"
-	"$S/run-vm.sh" -n "$name" -t "${TIMEOUT:-300}" -f "$list" 2>&1 | sed -u 's/^/    /' || true
+	"$S/run-vm.sh" -n "$name" -t "${TIMEOUT:-480}" -f "$list" 2>&1 | sed -u 's/^/    /' || true
 	python3 - "$BUILD/vm/$name/results.json" "$name" >>"$results" <<'PY' || record FAIL "VM run $name produced no results"
 import json, sys
 d = json.load(open(sys.argv[1]))
