@@ -72,8 +72,10 @@ static void on_alarm(int sig)
 /*
  * KVM_RUN with a watchdog: a guest that makes no exit within a few seconds
  * is interrupted (SIGALRM without SA_RESTART makes KVM_RUN return EINTR),
- * reported with its RIP, and resumed. Under emulation a first KVM_RUN has
- * been seen to stall; this turns a silent hang into a visible line.
+ * reported with its RIP, and resumed. Under QEMU's emulated SVM, in about
+ * one boot in eight of the unpatched kernel, the first KVM_RUN of this
+ * real-mode guest never leaves RIP 0x1000 (every run in that boot); this
+ * turns the hang into a visible "guest stalled" failure.
  */
 static void run_vcpu(int vcpu, struct kvm_run *run)
 {
