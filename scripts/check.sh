@@ -72,6 +72,7 @@ if [ $built = 1 ]; then
 	check "W=1 + sparse: no new warnings in arch/x86/kvm, virt/kvm" "$S/check-warnings.sh" sparse || true
 fi
 check "htmldocs (virt): no new warnings" "$S/check-warnings.sh" docs || true
+check "KVM compiles for arm64 riscv s390 powerpc mips (make cross)" "$S/cross-build.sh" || true
 check "selftests build" "$S/build-selftests.sh" || built=0
 check "demo VMM build" "$S/build-demo.sh" || built=0
 if [ $built = 1 ] && check "initramfs" "$S/build-initramfs.sh"; then
