@@ -6,7 +6,7 @@
 # Prints one TAP-like line per patch; exits 1 if any patch fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need_pkgs perl
+need_pkgs perl python3-ply python3-git
 
 rc=0
 n=0

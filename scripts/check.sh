@@ -38,8 +38,8 @@ vm_tests() {
 	step "VM: $name ($(grep -cv '^\s*#\|^\s*$' "$list") tests)"
 	"$S/run-vm.sh" -n "$name" -t "${TIMEOUT:-480}" -f "$list" 2>&1 | sed -u 's/^/    /' || true
 	# A known flake of the emulation, not of the series: in some boots the
-	# demo's real-mode guest never runs (it reports "guest stalled"). Boot
-	# once more in that case, and say so.
+	# demo's guest never runs (it reports "guest stalled"). Boot once more
+	# in that case, and say so.
 	if grep -q 'guest stalled' "$BUILD/vm/$name/guest.log" 2>/dev/null; then
 		note "a guest stalled in this boot (known TCG flake, see README): booting again once"
 		"$S/run-vm.sh" -n "$name" -t "${TIMEOUT:-480}" -f "$list" 2>&1 | sed -u 's/^/    /' || true
