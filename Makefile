@@ -6,7 +6,7 @@ S := scripts
 T ?=
 TIMEOUT ?= 150
 
-.PHONY: help deps tree export kernel selftests initramfs vm-test regression \
+.PHONY: help deps tree export kernel selftests initramfs vm-test regression bisect \
 	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross
 
 help:
@@ -68,6 +68,10 @@ unit:
 ## make cross      compile arch/*/kvm for arm64 riscv s390 powerpc mips (ARCHS=...)
 cross:
 	$(S)/cross-build.sh
+
+## make bisect      every commit of the series compiles on its own (x86 KVM, selftests)
+bisect:
+	$(S)/check-bisect.sh
 
 ## make baseline    record base warning lists and run every selftest on the base
 baseline:
