@@ -1,27 +1,35 @@
 #!/usr/bin/env bash
 # Boot the built kernel under QEMU and run tests inside it.
-#   run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [TEST]...
+#   run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [-r LIST]... [TEST]...
 #     -n NAME   results go to build/vm/NAME (default: adhoc)
 #     -t SECS   per-test timeout inside the guest (default 150)
 #     -k DIR    use the kernel built in DIR (default build/obj/kernel)
 #     -f LIST   read test names from LIST (one per line, '#' comments)
+#     -r LIST   like -f, but these tests must run here: a skip of the whole
+#               test fails (tests/planes.list on the patched kernel)
 # TEST is a path below tools/testing/selftests/kvm's output, e.g.
 # x86_64/sync_regs_test. Writes console.log (kernel log), guest.log (test
 # output) and results.json there, prints the TAP result lines, and exits
-# non-zero if a test failed, the VM hung or the kernel log shows a splat.
+# non-zero if a test failed, the VM hung, the kernel log shows a splat or
+# the end-of-run kmemleak scan found a leak (or did not run, on a kernel
+# with kmemleak).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/config/qemu.conf"
+. "$ROOT/scripts/vmwatch.sh"
 
 name=adhoc timeout=150 kernel=$BUILD/obj/kernel
-tests=()
-while getopts n:t:k:f: opt; do
+tests=() must_run=()
+read_list() { sed 's/#.*//; s/[[:space:]]*$//' "$1" | grep .; }
+while getopts n:t:k:f:r: opt; do
 	case $opt in
 	n) name=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	k) kernel=$OPTARG ;;
-	f) mapfile -t -O "${#tests[@]}" tests < <(sed 's/#.*//; s/[[:space:]]*$//' "$OPTARG" | grep .) ;;
-	*) die "usage: run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [TEST]..." ;;
+	f) mapfile -t -O "${#tests[@]}" tests < <(read_list "$OPTARG") ;;
+	r) mapfile -t -O "${#tests[@]}" tests < <(read_list "$OPTARG")
+	   mapfile -t -O "${#must_run[@]}" must_run < <(read_list "$OPTARG") ;;
+	*) die "usage: run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [-r LIST]... [TEST]..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -37,6 +45,7 @@ dir=$BUILD/vm/$name
 rm -rf "$dir"
 mkdir -p "$dir/root"
 printf '%s\n' "${tests[@]}" >"$dir/root/tests.list"
+printf '%s\n' "${must_run[@]}" >"$dir/must-run.list"
 (cd "$dir/root" && echo tests.list | cpio -o -H newc --quiet -R 0:0) >"$dir/tests.cpio"
 cat "$BUILD/obj/initramfs.cpio" "$dir/tests.cpio" >"$dir/initramfs.cpio"
 : >"$dir/guest.log"
@@ -61,33 +70,17 @@ start=$(date +%s)
 	>"$dir/qemu.log" 2>&1 &
 qpid=$!
 
-# Watchdog: the guest writes to guest.log at least once per test (its
-# own timeout fires after $timeout s), so silence for much longer than
-# that means the guest kernel hung. Kill it rather than wait forever.
-limit=$((timeout + 120))
-last_size=-1 last_change=$start hung=0 shown=
-while kill -0 $qpid 2>/dev/null; do
-	sleep 2
-	size=$(stat -c %s "$dir/guest.log")
-	now=$(date +%s)
-	if [ "$size" != "$last_size" ]; then
-		last_size=$size last_change=$now
-		cur=$(grep -a 'planes-harness: start ' "$dir/guest.log" | tail -n 1 | cut -d' ' -f3- || true)
-		if [ -n "$cur" ] && [ "$cur" != "$shown" ]; then
-			note "[$((now - start))s] running $cur"
-			shown=$cur
-		fi
-	elif [ $((now - last_change)) -gt $limit ]; then
-		note "no output for ${limit}s: killing the VM"
-		hung=1
-		kill $qpid 2>/dev/null || true
-		sleep 2
-		kill -9 $qpid 2>/dev/null || true
-	fi
-done
+# Watchdog (scripts/vmwatch.sh): the guest writes to guest.log at least
+# once per test (its own timeout fires after $timeout s), so silence for
+# much longer than that means the guest kernel hung. Kill it rather than
+# wait forever.
+hung=0
+vm_watch $qpid "$dir/guest.log" $((timeout + 120)) || hung=1
 wait $qpid || true
 note "VM ran $(($(date +%s) - start))s"
 
-args=("$dir" --tests "$dir/root/tests.list")
-[ $hung = 1 ] && args+=(--hung)
-python3 "$ROOT/scripts/vmresults.py" "${args[@]}"
+results=("$dir" --tests "$dir/root/tests.list" --must-run "$dir/must-run.list")
+[ $hung = 1 ] && results+=(--hung)
+# A kernel with kmemleak must have run the end-of-run scan (guest/init).
+grep -qx 'CONFIG_DEBUG_KMEMLEAK=y' "$kernel/.config" 2>/dev/null && results+=(--kmemleak)
+python3 "$ROOT/scripts/vmresults.py" "${results[@]}"
