@@ -26,14 +26,24 @@
  *   plane 0: out VTL_CALL     -> VMM: entry reason "call", run->plane = 1
  *   plane 1: out VTL_RETURN   -> VMM: run->plane = 0
  *   plane 0: out RESULT       -> VMM checks the answer (three calls)
- *   plane 0: out READY        -> VMM: run->req_exit_planes = 1 << 1 and
- *                                KVM_SIGNAL_MSI on the plane fd (vector 0x40)
- *   KVM_RUN, still plane 0    -> KVM_EXIT_PLANE_EVENT, cause INTERRUPT,
+ *   plane 0: out READY        -> VMM: run->req_exit_planes = 1 << 1, and
+ *                                starts the "interrupt controller" thread
+ *   KVM_RUN, still plane 0:      plane 0 spins (counting in the mailbox) on
+ *                                a word only plane 1's interrupt handler
+ *                                changes: it never exits on its own. The
+ *                                other thread waits until it sees plane 0
+ *                                spin inside this KVM_RUN, then sends
+ *                                KVM_SIGNAL_MSI on the plane fd (vector
+ *                                0x40): KVM must kick the running vCPU.
+ *                             -> KVM_EXIT_PLANE_EVENT, cause INTERRUPT,
  *                                target 1 << 1: VMM: entry reason
  *                                "interrupt", run->plane = 1
  *   plane 1: its IDT handler runs, writes EOI, out IRQ_DONE; then
  *            out VTL_RETURN   -> VMM: run->plane = 0
- *   plane 0: out DONE         -> VMM prints the summary
+ *   plane 0: sees the handler's count, out DONE -> VMM prints the summary
+ *
+ * Both planes are one CPU: plane 1's local APIC has plane 0's APIC id
+ * (KVM_GET_LAPIC on each vCPU fd; the demo checks it).
  *
  * The "entry reason" is a mailbox word the VMM writes before it switches
  * to plane 1, like the VTL entry reason of Hyper-V's VP assist page. Data
@@ -45,6 +55,11 @@
  * 0x7000 and its interrupt handler 0x7100 (stack below 0x9000). Ports and
  * vector: PORT_* and VTL1_VECTOR below.
  *
+ * A KVM_RUN that makes no exit within 5 s fails the demo ("KVM_RUN
+ * stalled"); if plane 0 has not even executed its first instruction, it
+ * says "guest stalled": the known TCG flake (README) that make check and
+ * make demo boot again for.
+ *
  * Exit status: 0 PASS, 1 FAIL (the guest or KVM did not behave as above),
  * 2 an ioctl failed, 4 this kernel has no planes (kselftest's SKIP).
  */
@@ -52,6 +67,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -62,6 +78,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef KVM_CAP_PLANES
@@ -74,7 +91,6 @@
 #define EXIT_NO_PLANES		4	/* KSFT_SKIP */
 
 #define RUN_WATCHDOG_SECS	5
-#define MAX_STALLS		3
 
 static int failures;
 
@@ -134,12 +150,13 @@ static void on_alarm(int sig)
 #define GDT		0x1000	/* null, flat 32-bit code (0x08), flat data (0x10) */
 #define VTL0_IDT	0x2000	/* 256 gates, all to STRAY */
 #define VTL1_IDT	0x2800	/* 256 gates, STRAY except VTL1_VECTOR -> VTL1_ISR */
-#define MBOX		0x3000	/* mailbox, five u32: */
+#define MBOX		0x3000	/* mailbox, six u32: */
 #define MBOX_REASON	0x3000	/*   VTL1 entry reason, written by the VMM */
 #define MBOX_REQUEST	0x3004	/*   VTL call argument, written by VTL0 */
 #define MBOX_ANSWER	0x3008	/*   VTL call answer, written by VTL1 */
 #define MBOX_IRQS	0x300c	/*   interrupts VTL1's handler ran */
 #define MBOX_IRQS_SEEN	0x3010	/*   interrupts VTL1's main loop noticed */
+#define MBOX_SPINS	0x3014	/*   VTL0's turns waiting for the interrupt */
 #define STRAY		0x3800	/* handler for any unexpected vector */
 #define VTL0_CODE	0x4000
 #define VTL0_STACK	0x6000	/* initial ESP, grows down */
@@ -163,6 +180,7 @@ static void on_alarm(int sig)
 #define VTL_ENTRY_INTERRUPT	2	/* HvVtlEntryInterrupt */
 
 #define NR_VTL_CALLS	3
+#define SPINS_BEFORE_MSI 100	/* plane 0 visibly runs inside KVM_RUN */
 #define VTL1_VECTOR	0x40
 #define APIC_BASE	0xfee00000u
 #define APIC_ID		0x20
@@ -184,7 +202,10 @@ static uint32_t vtl1_service(uint32_t request)
 /* A 32-bit little-endian immediate or address inside an instruction. */
 #define LE32(x) ((x) & 0xff), (((x) >> 8) & 0xff), (((x) >> 16) & 0xff), (((x) >> 24) & 0xff)
 
-/* VTL0 at VTL0_CODE, IF=0: NR_VTL_CALLS calls, then wait for VTL1's interrupt. */
+/*
+ * VTL0 at VTL0_CODE, IF=0: NR_VTL_CALLS calls, then wait for VTL1's
+ * interrupt in a loop without exits, counting its turns in MBOX_SPINS.
+ */
 static const uint8_t vtl0_code[] = {
 	0xbb, LE32(1),			/* 00       mov  $1, %ebx           request n = 1 */
 	0x89, 0x1d, LE32(MBOX_REQUEST),	/* 05 call: mov  %ebx, MBOX_REQUEST */
@@ -195,12 +216,13 @@ static const uint8_t vtl0_code[] = {
 	0x43,				/* 16       inc  %ebx */
 	0x83, 0xfb, NR_VTL_CALLS + 1,	/* 17       cmp  $NR_VTL_CALLS+1, %ebx */
 	0x75, 0xe9,			/* 1a       jne  call */
-	0xe7, PORT_READY,		/* 1c       out  %eax, $READY       VMM sends the MSI */
-	0xa1, LE32(MBOX_IRQS),		/* 1e wait: mov  MBOX_IRQS, %eax */
-	0x85, 0xc0,			/* 23       test %eax, %eax */
-	0x74, 0xf7,			/* 25       jz   wait               till VTL1 took it */
-	0xe7, PORT_DONE,		/* 27       out  %eax, $DONE */
-	0xeb, 0xfe,			/* 29       jmp  .                  (the VMM stops) */
+	0xe7, PORT_READY,		/* 1c       out  %eax, $READY       VMM arms the MSI */
+	0xff, 0x05, LE32(MBOX_SPINS),	/* 1e wait: incl MBOX_SPINS */
+	0xa1, LE32(MBOX_IRQS),		/* 24       mov  MBOX_IRQS, %eax */
+	0x85, 0xc0,			/* 29       test %eax, %eax */
+	0x74, 0xf1,			/* 2b       jz   wait               till VTL1 took it */
+	0xe7, PORT_DONE,		/* 2d       out  %eax, $DONE */
+	0xeb, 0xfe,			/* 2f       jmp  .                  (the VMM stops) */
 };
 
 /*
@@ -252,6 +274,16 @@ static const uint64_t gdt[] = {
 	0x00cf93000000ffffull,		/* 0x10: data, base 0, 4 GiB, 32-bit */
 };
 
+/* The thread that sends plane 1's MSI while plane 0 is inside KVM_RUN. */
+struct msi_sender {
+	pthread_t thread;
+	bool started, joined;
+	unsigned int run;		/* the KVM_RUN call it saw plane 0 spin in */
+	uint32_t spins;			/* MBOX_SPINS when it sent the MSI */
+	int r, err;			/* KVM_SIGNAL_MSI's result and errno */
+	struct timespec sent;
+};
+
 struct demo {
 	int vcpu, plane1, vcpu1;	/* fds */
 	struct kvm_run *run;		/* of the plane-0 vCPU fd: shared by all planes */
@@ -259,11 +291,16 @@ struct demo {
 	uint32_t apic_id;		/* of plane 1's local APIC */
 	bool armed;			/* req_exit_planes set, event not seen yet */
 	const char *waiting;		/* what the guest waits for, if anything */
-	int stalls;
+	unsigned int runs;		/* KVM_RUN calls so far (atomic) */
+	bool in_run;			/* inside KVM_RUN now (atomic) */
+	struct timespec returned;	/* when the last KVM_RUN returned */
+	struct msi_sender msi;
 	/* counters for the summary */
 	unsigned int exits[2][64];
 	unsigned int switches[2];	/* [0]: 0 -> 1, [1]: 1 -> 0 */
 	unsigned int calls, served, msis, events, irqs;
+	long kick_usecs;		/* from the MSI to KVM_RUN's return */
+	uint32_t apic_id0, apic_id1;	/* plane 0's and plane 1's, KVM_GET_LAPIC */
 };
 
 #define GUEST_U32(d, gpa) (*(volatile uint32_t *)((d)->mem + (gpa)))
@@ -348,44 +385,55 @@ static bool lapic_vector_bit(const struct kvm_lapic_state *lapic, int reg, int v
 	return lapic_reg(lapic, reg + (vector / 32) * 0x10) & (1u << (vector % 32));
 }
 
+static long usecs_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000L + (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
 /*
  * KVM_RUN with a watchdog: a guest that makes no exit within a few seconds
  * is interrupted (SIGALRM without SA_RESTART makes KVM_RUN return EINTR),
- * reported with the running plane's RIP, and resumed. An earlier real-mode
- * version of this demo stalled at its first instruction in about one boot
- * in eight under QEMU's emulated SVM; the scripts boot once more when they
- * see "guest stalled".
+ * and that is a failure: every KVM_RUN here must end with an exit. An
+ * earlier real-mode version of this demo stalled at its first instruction
+ * in about one boot in eight under QEMU's emulated SVM; that case alone
+ * says "guest stalled", and the scripts boot once more when they see it.
+ * The MSI thread blocks SIGALRM, so the signal reaches this thread.
  */
 static void run_vcpu(struct demo *d)
 {
 	struct itimerval it = { .it_value.tv_sec = RUN_WATCHDOG_SECS };
 	struct kvm_regs regs;
 	unsigned int plane;
+	int r;
 
-	for (;;) {
-		setitimer(ITIMER_REAL, &it, NULL);
-		if (ioctl(d->vcpu, KVM_RUN, 0) == 0)
-			break;
-		if (errno != EINTR)
-			die_errno("KVM_RUN");
-		plane = d->run->plane;
-		xioctl(plane == 1 ? d->vcpu1 : d->vcpu, KVM_GET_REGS, &regs);
-		say("  (no exit for %d s, plane %u RIP 0x%llx: resuming)\n",
-		    RUN_WATCHDOG_SECS, plane, (unsigned long long)regs.rip);
-		if (d->waiting)
-			say("  (%s)\n", d->waiting);
-		if (++d->stalls <= MAX_STALLS)
-			continue;
-		/* Only a guest that waits for nothing is the known stall. */
-		if (d->waiting)
-			say("FAIL: no exit in %d s: %s\n", d->stalls * RUN_WATCHDOG_SECS,
-			    d->waiting);
-		else
-			say("FAIL: guest stalled %d times, giving up\n", d->stalls);
-		exit(EXIT_FAIL);
-	}
+	__atomic_add_fetch(&d->runs, 1, __ATOMIC_SEQ_CST);
+	setitimer(ITIMER_REAL, &it, NULL);
+	__atomic_store_n(&d->in_run, true, __ATOMIC_SEQ_CST);
+	r = ioctl(d->vcpu, KVM_RUN, 0);
+	__atomic_store_n(&d->in_run, false, __ATOMIC_SEQ_CST);
+	clock_gettime(CLOCK_MONOTONIC, &d->returned);
 	it.it_value.tv_sec = 0;
 	setitimer(ITIMER_REAL, &it, NULL);
+	if (r == 0)
+		return;
+	if (errno != EINTR)
+		die_errno("KVM_RUN");
+	plane = d->run->plane;
+	xioctl(plane == 1 ? d->vcpu1 : d->vcpu, KVM_GET_REGS, &regs);
+	if (d->runs == 1 && plane == 0 && regs.rip == VTL0_CODE) {
+		say("FAIL: guest stalled: no exit for %d s, plane 0 RIP 0x%llx is still its"
+		    " first instruction (the known TCG flake, see README)\n",
+		    RUN_WATCHDOG_SECS, (unsigned long long)regs.rip);
+	} else {
+		say("FAIL: KVM_RUN stalled: no exit for %d s in KVM_RUN %u, plane %u RIP 0x%llx\n",
+		    RUN_WATCHDOG_SECS, d->runs, plane, (unsigned long long)regs.rip);
+		if (d->msi.started && !__atomic_load_n(&d->msi.run, __ATOMIC_SEQ_CST))
+			say("  (the MSI thread has not sent the MSI: plane 0 spun %u times)\n",
+			    GUEST_U32(d, MBOX_SPINS));
+		else if (d->waiting)
+			say("  (%s)\n", d->waiting);
+	}
+	exit(EXIT_FAIL);
 }
 
 static const char *exit_name(uint32_t reason)
@@ -422,35 +470,90 @@ static void switch_to(struct demo *d, unsigned int plane, uint32_t entry_reason)
 }
 
 /*
- * The "interrupt controller" part of the VMM: an MSI to plane 1's APIC,
- * with plane 1's bit in req_exit_planes so that KVM_RUN of plane 0 stops
- * for it. Returns false if plane 1's APIC did not take it.
+ * The "interrupt controller" of the VMM, in its own thread as a device
+ * model would be: it waits until plane 0 spins inside KVM_RUN (the main
+ * thread is in the ioctl and the guest's counter moves), then sends an MSI
+ * to plane 1's APIC on the plane fd. KVM must kick the running vCPU out of
+ * the guest for the plane event.
  */
-static bool send_vtl1_interrupt(struct demo *d, char *action, size_t len)
+static void *msi_thread(void *arg)
 {
+	struct demo *d = arg;
 	struct kvm_msi msi = {
 		.address_lo = APIC_BASE | (d->apic_id << 12),	/* physical dest */
 		.data = VTL1_VECTOR,			/* fixed, edge */
 	};
-	int r;
+	unsigned int run;
+	uint32_t spins;
+
+	for (;;) {
+		run = __atomic_load_n(&d->runs, __ATOMIC_SEQ_CST);
+		spins = GUEST_U32(d, MBOX_SPINS);
+		if (__atomic_load_n(&d->in_run, __ATOMIC_SEQ_CST) && spins >= SPINS_BEFORE_MSI)
+			break;
+		usleep(100);
+	}
+	d->msi.spins = spins;
+	clock_gettime(CLOCK_MONOTONIC, &d->msi.sent);
+	d->msi.r = ioctl(d->plane1, KVM_SIGNAL_MSI, &msi);
+	d->msi.err = errno;
+	__atomic_store_n(&d->msi.run, run, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* At READY: plane 1's bit in req_exit_planes, and the MSI thread started. */
+static void arm_vtl1_interrupt(struct demo *d, char *action, size_t len)
+{
+	sigset_t alrm, old;
+	int err;
 
 	d->run->req_exit_planes = 1 << 1;	/* tell me about plane 1's interrupts */
 	d->armed = true;
 	d->waiting = "plane 1 has a pending interrupt and req_exit_planes is 0x2:"
 		     " KVM_RUN should have returned KVM_EXIT_PLANE_EVENT";
-	r = ioctl(d->plane1, KVM_SIGNAL_MSI, &msi);
-	if (r < 0 && errno != EPERM)
-		die_errno("KVM_SIGNAL_MSI");
-	d->msis++;
-	if (r == 1) {
-		snprintf(action, len, "req_exit_planes 0x2, MSI vector 0x%x to plane 1",
-			 VTL1_VECTOR);
-		return true;
+	/* The thread inherits a mask with SIGALRM blocked: the watchdog is ours. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	err = pthread_create(&d->msi.thread, NULL, msi_thread, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		die_errno("pthread_create");
 	}
-	snprintf(action, len, "FAIL: plane 1's APIC did not take the MSI (%d)",
-		 r < 0 ? -errno : r);
-	failures++;
-	return false;
+	d->msi.started = true;
+	snprintf(action, len, "req_exit_planes 0x2, MSI thread started");
+}
+
+/*
+ * After the KVM_RUN during which the MSI thread sent the MSI: join it and
+ * show what it did, as a timeline line of its own. The MSI must have been
+ * sent during the KVM_RUN that just returned, and plane 1's APIC must have
+ * taken it.
+ */
+static void report_msi_thread(struct demo *d)
+{
+	char detail[80], action[80];
+
+	pthread_join(d->msi.thread, NULL);
+	d->msi.joined = true;
+	d->msis++;
+	snprintf(detail, sizeof(detail), "plane 0 in KVM_RUN %u, spun %u times",
+		 d->msi.run, d->msi.spins);
+	if (d->msi.r == 1 && d->msi.run == d->runs) {
+		snprintf(action, sizeof(action), "KVM_SIGNAL_MSI vector 0x%x to plane 1: %d",
+			 VTL1_VECTOR, d->msi.r);
+	} else if (d->msi.r != 1) {
+		snprintf(action, sizeof(action),
+			 "FAIL: plane 1's APIC did not take the MSI (%d)",
+			 d->msi.r < 0 ? -d->msi.err : d->msi.r);
+		failures++;
+	} else {
+		snprintf(action, sizeof(action), "FAIL: sent during KVM_RUN %u, not %u",
+			 d->msi.run, d->runs);
+		failures++;
+	}
+	say("  %3s  %5s  %-20s  %-40s  %s\n", "", "", "(MSI thread)", detail, action);
 }
 
 /* One KVM_EXIT_IO "out": returns true when the demo is over. */
@@ -485,7 +588,8 @@ static bool handle_out(struct demo *d, unsigned int plane, uint32_t value,
 		return false;
 	case 0 << 8 | PORT_READY:
 		snprintf(detail, len, "out 0x%x ready for interrupt", port);
-		return !send_vtl1_interrupt(d, action, len);
+		arm_vtl1_interrupt(d, action, len);
+		return false;
 	case 1 << 8 | PORT_IRQ_DONE:
 		d->irqs++;
 		d->waiting = NULL;
@@ -514,7 +618,7 @@ static bool handle_plane_event(struct demo *d, char *detail, char *action, size_
 	snprintf(detail, len, "cause %s, pending 0x%x, target 0x%x",
 		 cause_name(ev->cause), ev->pending_event_planes, ev->target);
 	if (ev->cause != KVM_PLANE_EVENT_INTERRUPT || !(ev->target & (1 << 1)) ||
-	    !d->armed) {
+	    !d->armed || !d->msi.joined || d->msi.run != d->runs) {
 		failures++;
 		snprintf(action, len, "FAIL: unexpected, stop");
 		return true;
@@ -523,6 +627,7 @@ static bool handle_plane_event(struct demo *d, char *detail, char *action, size_
 	d->armed = false;
 	d->waiting = "plane 1 runs with IF=1 but its handler for vector 0x40 did not run";
 	d->run->req_exit_planes = 0;
+	d->kick_usecs = usecs_between(&d->msi.sent, &d->returned);
 	snprintf(action, len, "switch to plane 1 (entry: interrupt)");
 	switch_to(d, 1, VTL_ENTRY_INTERRUPT);
 	return false;
@@ -554,6 +659,9 @@ static void print_summary(struct demo *d, bool finished)
 	say("  VTL calls served: %u of %u\n", d->served, NR_VTL_CALLS);
 	say("  MSIs sent to plane 1: %u, plane events: %u\n", d->msis, d->events);
 	say("  interrupts serviced in plane 1: %u\n", d->irqs);
+	if (d->events)
+		say("  KVM_RUN returned %ld us after the other thread sent the MSI\n",
+		    d->kick_usecs);
 
 	xioctl(d->vcpu, KVM_GET_LAPIC, &lapic0);
 	xioctl(d->vcpu1, KVM_GET_LAPIC, &lapic1);
@@ -563,7 +671,8 @@ static void print_summary(struct demo *d, bool finished)
 		 NR_VTL_CALLS);
 	expect(d->calls == NR_VTL_CALLS && d->served == NR_VTL_CALLS, what);
 	expect(d->events == 1,
-	       "the MSI to plane 1 came back as KVM_EXIT_PLANE_EVENT (INTERRUPT, target plane 1)");
+	       "the MSI to plane 1, sent from another thread while plane 0 spun inside"
+	       " KVM_RUN, ended that KVM_RUN with KVM_EXIT_PLANE_EVENT (INTERRUPT, target plane 1)");
 	expect(d->irqs == 1 && GUEST_U32(d, MBOX_IRQS) == 1,
 	       "plane 1's handler ran once (its counter in guest memory is 1)");
 	snprintf(what, sizeof(what), "plane 1's APIC: vector 0x%x not in IRR/ISR (EOI reached it)",
@@ -573,8 +682,9 @@ static void print_summary(struct demo *d, bool finished)
 	snprintf(what, sizeof(what), "plane 0's APIC never saw vector 0x%x", VTL1_VECTOR);
 	expect(!lapic_vector_bit(&lapic0, APIC_IRR, VTL1_VECTOR) &&
 	       !lapic_vector_bit(&lapic0, APIC_ISR, VTL1_VECTOR), what);
-	if (d->stalls)
-		say("  (KVM_RUN stalled %d time(s) and was resumed)\n", d->stalls);
+	snprintf(what, sizeof(what), "plane 1's local APIC id is plane 0's (%u): one CPU",
+		 d->apic_id0);
+	expect(d->apic_id1 == d->apic_id0, what);
 }
 
 static int run_demo(int kvm, int vm)
@@ -631,6 +741,13 @@ static int run_demo(int kvm, int vm)
 	d.apic_id = lapic_reg(&lapic, APIC_ID) >> 24;
 	say("Plane 1 local APIC: base 0x%llx, id %u, SVR 0x%x\n",
 	    (unsigned long long)apic_base, d.apic_id, lapic_reg(&lapic, APIC_SPIV));
+	/* The APIC ID register (xAPIC: bits 31:24) of each plane's APIC. */
+	xioctl(d.vcpu, KVM_GET_LAPIC, &lapic);
+	d.apic_id0 = lapic_reg(&lapic, APIC_ID) >> 24;
+	xioctl(d.vcpu1, KVM_GET_LAPIC, &lapic);
+	d.apic_id1 = lapic_reg(&lapic, APIC_ID) >> 24;
+	say("Local APIC ids (KVM_GET_LAPIC, APIC ID register): plane 0 %u, plane 1 %u\n",
+	    d.apic_id0, d.apic_id1);
 	if (!(apic_base & MSR_APICBASE_ENABLE))
 		say("  (the APIC is disabled in APIC_BASE: the MSI cannot be delivered)\n");
 
@@ -652,6 +769,8 @@ static int run_demo(int kvm, int vm)
 		unsigned int plane;
 
 		run_vcpu(&d);
+		if (d.msi.started && !d.msi.joined)
+			report_msi_thread(&d);
 		plane = d.run->plane;
 		reason = d.run->exit_reason;
 		if (plane < 2 && reason < 64)

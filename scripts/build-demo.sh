@@ -9,7 +9,7 @@ hdr=$BUILD/obj/headers/include
 mkdir -p "$BUILD/obj/demo"
 for c in "$ROOT"/demo/*.c; do
 	b=$(basename "$c" .c)
-	gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" -o "$BUILD/obj/demo/$b" "$c"
+	gcc -static -O2 -Wall -Wextra -Werror -pthread -isystem "$hdr" -o "$BUILD/obj/demo/$b" "$c"
 	note "built demo/$b"
 done
 for s in "$ROOT"/demo/*.sh; do
