@@ -64,6 +64,9 @@ class FindSplats(unittest.TestCase):
             ("BUG: KASAN: slab-use-after-free in kvm_put_kvm+0x1/0x2", "memory"),
             ("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", "rcu-stall"),
             ("watchdog: BUG: soft lockup - CPU#0 stuck for 22s!", "lockup"),
+            ("INFO: task plane_test:153 blocked for more than 240 seconds.", "lockup"),
+            ("kmemleak: Memory pool empty, consider increasing"
+             " CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE", "kmemleak"),
             ("list_add corruption. prev->next should be next", "list"),
             ("Oops: general protection fault, probably for non-canonical address", "oops"),
             ("WARNING: suspicious RCU usage", "rcu"),

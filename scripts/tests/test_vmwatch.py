@@ -35,7 +35,7 @@ if kill -0 $qpid 2>/dev/null; then echo "still running"; fi
 '''
 
 SILENT = ('echo "planes-harness: start 1 x86_64/plane_test" >>"$1"; '
-          'echo "some output" >>"$1"; exec sleep 600')
+          'echo "some output" >>"$1"; exec sleep 30')
 EXITS = ('echo "planes-harness: start 1 a" >>"$1"; sleep 1; '
          'echo "planes-harness: ok 1 a # 1s" >>"$1"; sleep 1; '
          'echo "planes-harness: done" >>"$1"')
