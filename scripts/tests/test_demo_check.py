@@ -42,6 +42,12 @@ def run_check(output, rc):
 
 
 class DemoCheck(unittest.TestCase):
+    def assert_fails(self, output, message, rc=0):
+        """The check fails on OUTPUT (planes-demo exiting RC), saying MESSAGE."""
+        got, out = run_check(output, rc)
+        self.assertEqual(got, 1, out)
+        self.assertIn(message, out)
+
     def test_pass(self):
         rc, out = run_check(PASS, 0)
         self.assertEqual(rc, 0, out)
@@ -61,25 +67,19 @@ class DemoCheck(unittest.TestCase):
         self.assertEqual(rc, 1)
 
     def test_nonzero_status_fails(self):
-        rc, out = run_check(PASS, 1)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL planes-demo exited 1", out)
+        self.assert_fails(PASS, "check: FAIL planes-demo exited 1", rc=1)
 
     def test_missing_plane_event_fails(self):
         lines = [l for l in PASS.splitlines(True) if "KVM_EXIT_PLANE_EVENT " not in l]
-        rc, out = run_check("".join(lines), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL timeline in order: line 12 is", out)
+        self.assert_fails("".join(lines), "check: FAIL timeline in order: line 12 is")
 
     def test_wrong_count_fails(self):
-        rc, out = run_check(PASS.replace("VTL calls served: 3 of 3", "VTL calls served: 2 of 3"), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL summary: 3 VTL calls served", out)
+        self.assert_fails(PASS.replace("VTL calls served: 3 of 3", "VTL calls served: 2 of 3"),
+                          "check: FAIL summary: 3 VTL calls served")
 
     def test_wrong_answer_fails(self):
-        rc, out = run_check(PASS.replace("result, eax=1004", "result, eax=1005"), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL timeline in order: line 6 is", out)
+        self.assert_fails(PASS.replace("result, eax=1004", "result, eax=1005"),
+                          "check: FAIL timeline in order: line 6 is")
 
     def timeline(self):
         lines = PASS.splitlines(True)
@@ -91,29 +91,24 @@ class DemoCheck(unittest.TestCase):
         # before the MSI was sent.
         lines, first = self.timeline()
         lines[first + 10], lines[first + 11] = lines[first + 11], lines[first + 10]
-        rc, out = run_check("".join(lines), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL timeline in order: line 11 is", out)
+        self.assert_fails("".join(lines), "check: FAIL timeline in order: line 11 is")
 
     def test_extra_exit_fails(self):
         lines, first = self.timeline()
         lines.insert(first + 15, lines[first + 14].replace("  14  ", "  15  "))
-        rc, out = run_check("".join(lines), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL timeline in order: 16 lines, expected 15", out)
+        self.assert_fails("".join(lines), "check: FAIL timeline in order: 16 lines, expected 15")
 
     def test_msi_sent_between_runs_fails(self):
         # The earlier demo: the MSI went out before KVM_RUN, not during it.
         with open(os.path.join(HERE, "data", "planes-demo-msi-between-runs.txt")) as f:
-            rc, out = run_check(f.read(), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL timeline in order: line 10 is", out)
-        self.assertIn("check: FAIL plane 1's local APIC id is plane 0's (got 'no APIC id line')", out)
+            old = f.read()
+        self.assert_fails(old, "check: FAIL timeline in order: line 10 is")
+        self.assert_fails(old, "check: FAIL plane 1's local APIC id is plane 0's"
+                          " (got 'no APIC id line')")
 
     def test_msi_during_another_run_fails(self):
-        rc, out = run_check(PASS.replace("in KVM_RUN 11,", "in KVM_RUN 10,"), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL timeline in order: line 11 is", out)
+        self.assert_fails(PASS.replace("in KVM_RUN 11,", "in KVM_RUN 10,"),
+                          "check: FAIL timeline in order: line 11 is")
 
     def test_stall_fails(self):
         # Each form of a stall, even if the demo went on to PASS.
@@ -125,19 +120,15 @@ class DemoCheck(unittest.TestCase):
                       " first instruction (the known TCG flake, see README)\n"]:
             with self.subTest(stall=stall):
                 stalled = lines[:first + 11] + [stall] + lines[first + 11:]
-                rc, out = run_check("".join(stalled), 0)
-                self.assertEqual(rc, 1)
-                self.assertIn("check: FAIL no stalled KVM_RUN", out)
+                self.assert_fails("".join(stalled), "check: FAIL no stalled KVM_RUN")
 
     def test_plane_count_other_than_4_fails(self):
-        rc, out = run_check(PASS.replace("on the VM fd: 4", "on the VM fd: 2"), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL KVM_CAP_PLANES on the VM fd is 4", out)
+        self.assert_fails(PASS.replace("on the VM fd: 4", "on the VM fd: 2"),
+                          "check: FAIL KVM_CAP_PLANES on the VM fd is 4")
 
     def test_apic_id_mismatch_fails(self):
-        rc, out = run_check(PASS.replace("plane 0 0, plane 1 0", "plane 0 0, plane 1 1"), 0)
-        self.assertEqual(rc, 1)
-        self.assertIn("check: FAIL plane 1's local APIC id is plane 0's (got '0 1')", out)
+        self.assert_fails(PASS.replace("plane 0 0, plane 1 0", "plane 0 0, plane 1 1"),
+                          "check: FAIL plane 1's local APIC id is plane 0's (got '0 1')")
 
 
 if __name__ == "__main__":

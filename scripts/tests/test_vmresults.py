@@ -213,12 +213,14 @@ class CheckLines(unittest.TestCase):
                                       kmemleak=True)[1]
 
     def test_single_boot(self):
-        self.assertEqual(vmresults.check_lines(self.data("guest-demo-stalled.log"), "planes", 1, 1), [
+        data = self.data("guest-demo-stalled.log")
+        self.assertEqual(vmresults.check_lines(data, "planes", 1, 1), [
             "PASS vm:plane_test",
             "FAIL vm:planes-demo-check (exit=1 6s)"])
 
     def test_stalled_boot_before_a_retry(self):
-        self.assertEqual(vmresults.check_lines(self.data("guest-demo-stalled.log"), "planes", 1, 2), [
+        data = self.data("guest-demo-stalled.log")
+        self.assertEqual(vmresults.check_lines(data, "planes", 1, 2), [
             "PASS vm[boot 1]:plane_test",
             "SKIP vm[boot 1]:planes-demo-check (its guest stalled, the known TCG flake:"
             " run again in boot 2)"])
