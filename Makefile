@@ -7,7 +7,8 @@ T ?=
 TIMEOUT ?= 150
 
 .PHONY: help deps tree export kernel selftests initramfs vm-test regression bisect \
-	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross
+	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross \
+	bench bench-kernels bench-vmm bench-run bench-table
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -76,6 +77,16 @@ bisect:
 ## make baseline    record base warning lists and run every selftest on the base
 baseline:
 	$(S)/baseline.sh
+
+## make bench       A/B base vs series under QEMU -icount: build/bench/results.txt
+##                  (FRAGMENTS="config/kvm-host.config config/debug.config": debug A/B)
+## make bench-kernels | bench-vmm | bench-run | bench-table   its steps
+# Niced: under -icount the figures do not depend on the host's load.
+bench:
+	nice -n 10 $(S)/bench.sh all
+
+bench-kernels bench-vmm bench-run bench-table:
+	nice -n 10 $(S)/bench.sh $(@:bench-%=%)
 
 ## make check       everything; ends with "N passed, N failed"
 check:

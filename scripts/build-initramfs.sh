@@ -3,14 +3,18 @@
 # binaries (KVM selftests, the demo VMM) packed as build/obj/initramfs.cpio.
 # The list of tests to run is not in it: run-vm.sh appends a small cpio
 # with /tests.list, so one image serves every test selection.
+# OUT=FILE TESTS=DIR: write FILE, with the executables of DIR in place of
+# the selftests and the demo (make bench: its VMM only).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs busybox-static cpio binutils
 
-st=$BUILD/obj/selftests
-[ -d "$st" ] || die "no selftests: run 'make selftests' first"
-root=$BUILD/obj/initramfs-root
+out=${OUT:-$BUILD/obj/initramfs.cpio}
+st=$BUILD/obj/selftests demo=$BUILD/obj/demo
+[ -z "${TESTS:-}" ] || st=$TESTS demo=
+[ -d "$st" ] || die "no selftests in $st: run 'make selftests' first"
+root=${out%.cpio}-root
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,kselftests/kvm}
 cp /bin/busybox "$root/bin/busybox"
@@ -28,10 +32,9 @@ while IFS= read -r f; do
 	strip -o "$root/kselftests/kvm/$rel" "$f"
 	count=$((count + 1))
 done < <(find "$st" -type f -perm -u+x ! -name '*.o' ! -name '*.sh' | sort)
-if [ -d "$BUILD/obj/demo" ]; then
-	cp -a "$BUILD/obj/demo/." "$root/kselftests/kvm/"
+if [ -n "$demo" ] && [ -d "$demo" ]; then
+	cp -a "$demo/." "$root/kselftests/kvm/"
 fi
 
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
-	>"$BUILD/obj/initramfs.cpio"
-step "initramfs: $count test binaries, $(du -m "$BUILD/obj/initramfs.cpio" | cut -f1) MiB"
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out"
+step "initramfs${OUT:+ ${out#"$ROOT"/}}: $count test binaries, $(du -m "$out" | cut -f1) MiB"

@@ -4,15 +4,18 @@
 # config/debug.config, and
 # every option the fragments ask for must be in the final .config.
 # KSRC=DIR KOBJ=DIR build another tree (make baseline builds the base).
+# FRAGMENTS="FILE..." replaces the two fragments (make bench: production
+# config, config/kvm-host.config alone).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/scripts/progress.sh"
 
 need_pkgs gcc make bc bison flex libelf-dev libssl-dev ccache cpio xz-utils
 
-fragments=("$ROOT/config/kvm-host.config" "$ROOT/config/debug.config")
+read -r -a fragments <<<"${FRAGMENTS:-$ROOT/config/kvm-host.config $ROOT/config/debug.config}"
 src=${KSRC:-$TREE}
 obj=${KOBJ:-$BUILD/obj/kernel}
+tag=${KOBJ:+-${KOBJ##*/}}
 mkdir -p "$obj"
 [ -d "$src/.git" ] || [ -f "$src/.git" ] || die "no kernel tree at $src: run 'make tree' first"
 
@@ -28,7 +31,7 @@ want=$(cat "$src/kernel/configs/tiny.config" "$src/arch/x86/configs/tiny.config"
 if [ ! -f "$obj/.config" ] || [ "$want" != "$(cat "$obj/planes.config" 2>/dev/null)" ]; then
 	step "configuring kernel (tinyconfig + ${fragments[*]##*/})"
 	printf '%s\n' "$want" >"$obj/planes.config.new"
-	run_logged "$LOGS/kconfig.log" kmake KCONFIG_ALLCONFIG="$obj/planes.config.new" allnoconfig
+	run_logged "$LOGS/kconfig$tag.log" kmake KCONFIG_ALLCONFIG="$obj/planes.config.new" allnoconfig
 	mv "$obj/planes.config.new" "$obj/planes.config"
 fi
 
@@ -48,5 +51,5 @@ done < <(cat "${fragments[@]}" | grep '^CONFIG_')
 [ $missing = 0 ] || die "some requested options are not in $obj/.config (missing dependencies?)"
 
 step "building kernel in ${obj#"$ROOT"/}"
-progress "$LOGS/kernel-build${KOBJ:+-${KOBJ##*/}}.log" "kernel build" kmake -j"$JOBS" bzImage
+progress "$LOGS/kernel-build$tag.log" "kernel build" kmake -j"$JOBS" bzImage
 ls -l "$obj/arch/x86/boot/bzImage" | awk '{ print "    bzImage: " $5 " bytes" }'

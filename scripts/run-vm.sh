@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Boot the built kernel under QEMU and run tests inside it.
-#   run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [-r LIST]... [TEST]...
+#   run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-i CPIO] [-a ARGS] [-f LIST]... [-r LIST]... [TEST]...
 #     -n NAME   results go to build/vm/NAME (default: adhoc)
 #     -t SECS   per-test timeout inside the guest (default 150)
 #     -k DIR    use the kernel built in DIR (default build/obj/kernel)
+#     -i CPIO   boot this initramfs (default build/obj/initramfs.cpio)
+#     -a ARGS   more kernel command line arguments
 #     -f LIST   read test names from LIST (one per line, '#' comments)
 #     -r LIST   like -f, but these tests must run here: a skip of the whole
 #               test fails (tests/planes.list on the patched kernel)
+# config/qemu.conf says how QEMU is started (QEMU_SMP, QEMU_EXTRA...).
 # TEST is a path below tools/testing/selftests/kvm's output, e.g.
 # x86_64/sync_regs_test. Writes console.log (kernel log), guest.log (test
 # output) and results.json there, prints the TAP result lines, and exits
@@ -18,18 +21,20 @@ set -euo pipefail
 . "$ROOT/config/qemu.conf"
 . "$ROOT/scripts/vmwatch.sh"
 
-name=adhoc timeout=150 kernel=$BUILD/obj/kernel
+name=adhoc timeout=150 kernel=$BUILD/obj/kernel initramfs=$BUILD/obj/initramfs.cpio args=
 tests=() must_run=()
 read_list() { sed 's/#.*//; s/[[:space:]]*$//' "$1" | grep .; }
-while getopts n:t:k:f:r: opt; do
+while getopts n:t:k:i:a:f:r: opt; do
 	case $opt in
 	n) name=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	k) kernel=$OPTARG ;;
+	i) initramfs=$OPTARG ;;
+	a) args=$OPTARG ;;
 	f) mapfile -t -O "${#tests[@]}" tests < <(read_list "$OPTARG") ;;
 	r) mapfile -t -O "${#tests[@]}" tests < <(read_list "$OPTARG")
 	   mapfile -t -O "${#must_run[@]}" must_run < <(read_list "$OPTARG") ;;
-	*) die "usage: run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-f LIST]... [-r LIST]... [TEST]..." ;;
+	*) die "usage: run-vm.sh [-n NAME] [-t SECS] [-k DIR] [-i CPIO] [-a ARGS] [-f LIST]... [-r LIST]... [TEST]..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -39,7 +44,7 @@ need_pkgs qemu-system-x86 cpio
 
 bz=$kernel/arch/x86/boot/bzImage
 [ -f "$bz" ] || die "no kernel at $bz: run 'make kernel'"
-[ -f "$BUILD/obj/initramfs.cpio" ] || die "no initramfs: run 'make initramfs'"
+[ -f "$initramfs" ] || die "no initramfs at $initramfs: run 'make initramfs'"
 
 dir=$BUILD/vm/$name
 rm -rf "$dir"
@@ -47,7 +52,7 @@ mkdir -p "$dir/root"
 printf '%s\n' "${tests[@]}" >"$dir/root/tests.list"
 printf '%s\n' "${must_run[@]}" >"$dir/must-run.list"
 (cd "$dir/root" && echo tests.list | cpio -o -H newc --quiet -R 0:0) >"$dir/tests.cpio"
-cat "$BUILD/obj/initramfs.cpio" "$dir/tests.cpio" >"$dir/initramfs.cpio"
+cat "$initramfs" "$dir/tests.cpio" >"$dir/initramfs.cpio"
 : >"$dir/guest.log"
 
 bios=()
@@ -59,11 +64,12 @@ bios=()
 # marked unstable, KVM_GET_TSC_KHZ returns 0 and every selftest that
 # creates a VM fails. Tell the guest the host's TSC frequency instead.
 tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
-append="$QEMU_APPEND planes.timeout=$timeout${tsc_khz:+ tsc_early_khz=$tsc_khz}"
+append="$QEMU_APPEND planes.timeout=$timeout${tsc_khz:+ tsc_early_khz=$tsc_khz}${args:+ $args}"
 step "booting ${kernel##*/} for ${#tests[@]} test(s) [$name], per-test timeout ${timeout}s"
 start=$(date +%s)
+# shellcheck disable=SC2086 # QEMU_EXTRA is a list of arguments
 "$QEMU" -accel "$QEMU_ACCEL" -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m "$QEMU_MEM" \
-	"${bios[@]}" -nodefaults -display none -no-reboot \
+	"${bios[@]}" $QEMU_EXTRA -nodefaults -display none -no-reboot \
 	-kernel "$bz" -initrd "$dir/initramfs.cpio" \
 	-append "$append" \
 	-serial "file:$dir/console.log" -serial "file:$dir/guest.log" \
