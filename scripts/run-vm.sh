@@ -63,8 +63,15 @@ bios=()
 # on 2026-11-26: "tsc: Unable to calibrate against PIT"); the TSC is then
 # marked unstable, KVM_GET_TSC_KHZ returns 0 and every selftest that
 # creates a VM fails. Tell the guest the host's TSC frequency instead.
+# And do not let the clocksource watchdog drop the TSC: on a loaded host
+# (load 8 and more on 2026-12-01) it marked it unstable in every boot
+# (skew against refined-jiffies), the guest then kept time with jiffies,
+# and when its ticks stopped its time stopped: the in-guest per-test
+# timeout never fired (dirty_log_perf_test silent until the host watchdog
+# killed the VM, in 3 boots of 3). With tsc=reliable the same test ran into
+# its timeout and the next test passed.
 tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
-append="$QEMU_APPEND planes.timeout=$timeout${tsc_khz:+ tsc_early_khz=$tsc_khz}${args:+ $args}"
+append="$QEMU_APPEND planes.timeout=$timeout${tsc_khz:+ tsc_early_khz=$tsc_khz} tsc=reliable${args:+ $args}"
 step "booting ${kernel##*/} for ${#tests[@]} test(s) [$name], per-test timeout ${timeout}s"
 start=$(date +%s)
 # shellcheck disable=SC2086 # QEMU_EXTRA is a list of arguments
