@@ -28,7 +28,10 @@ vm_watch() {
 		elif [ $((now - last_change)) -gt "$limit" ]; then
 			printf '    no output for %ss%s: killing the VM\n' "$limit" "${shown:+ while running $shown}"
 			kill "$pid" 2>/dev/null || true
-			sleep 2
+			for _ in 1 2 3 4; do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.5
+			done
 			kill -9 "$pid" 2>/dev/null || true
 			return 1
 		fi
