@@ -41,8 +41,8 @@
  * Output: one line per figure,
  *   bench: NAME VALUE UNIT iters=N reps=R min=MIN max=MAX
  * VALUE is the median of R repetitions of N iterations each (after one
- * repetition of warm-up), MIN and MAX the extremes. Memory lines add the
- * /proc/meminfo fields. Exit status: 0 done, 1 the guest or KVM did not
+ * repetition of warm-up; memory: the mean), MIN and MAX the extremes.
+ * Memory lines add the /proc/meminfo fields. Exit status: 0 done, 1 the guest or KVM did not
  * behave as expected, 2 an ioctl failed.
  */
 #define _GNU_SOURCE
@@ -340,12 +340,19 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The median of @f, or with @mean its mean. */
 static void report(const char *name, const char *unit, struct figure *f,
-		   unsigned int iters, const char *extra)
+		   unsigned int iters, bool mean, const char *extra)
 {
+	double value, sum = 0;
+	int i;
+
 	qsort(f->val, f->n, sizeof(f->val[0]), cmp_double);
+	for (i = 0; i < f->n; i++)
+		sum += f->val[i];
+	value = mean ? sum / f->n : f->val[f->n / 2];
 	printf("bench: %s %.4f %s iters=%u reps=%d min=%.4f max=%.4f%s%s\n", name,
-	       f->val[f->n / 2], unit, iters, f->n, f->val[0], f->val[f->n - 1],
+	       value, unit, iters, f->n, f->val[0], f->val[f->n - 1],
 	       extra ? " " : "", extra ? extra : "");
 	fflush(stdout);
 }
@@ -365,7 +372,7 @@ static void measure(const char *name, const char *unit, unsigned int iters,
 	for (f.n = 0; f.n < REPS; f.n++)
 		f.val[f.n] = fn(v, iters);
 	alarm(0);
-	report(name, unit, &f, iters, NULL);
+	report(name, unit, &f, iters, false, NULL);
 }
 
 static double bench_io(struct vm *v, unsigned int n)
@@ -492,8 +499,9 @@ static void meminfo(long kib[NR_MEM_FIELDS])
 /*
  * vCPU creation, time and memory: a VM, 64 plane-0 vCPUs, then (with
  * planes) plane 1 and 64 plane-1 vCPUs. Memory is MemFree's drop and where
- * meminfo puts it, in KiB per vCPU; the median over the repetitions of each
- * field is reported.
+ * meminfo puts it, in KiB per vCPU, averaged over the repetitions: MemFree
+ * moves by batches of pages (the per-CPU free lists), so one repetition is
+ * exact to a few KiB per vCPU only.
  */
 static void figure_vcpus(void)
 {
@@ -542,18 +550,18 @@ static void figure_vcpus(void)
 	alarm(0);
 	for (k = 0; k < kinds; k++) {
 		t[k].n = total[k].n = REPS;
-		report(names[k][0], "ns", &t[k], NR_VCPUS, NULL);
+		report(names[k][0], "ns", &t[k], NR_VCPUS, false, NULL);
 		extra[0] = '\0';
 		for (i = 1; i < (int)NR_MEM_FIELDS; i++) {
-			struct figure f = { .n = REPS };
+			double sum = 0;
 
 			for (r = 0; r < REPS; r++)
-				f.val[r] = (double)mem[k][i][r] / NR_VCPUS;
-			qsort(f.val, REPS, sizeof(f.val[0]), cmp_double);
+				sum += mem[k][i][r];
 			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-				 "%s%s=%.2f", i > 1 ? " " : "", mem_fields[i], f.val[REPS / 2]);
+				 "%s%s=%.2f", i > 1 ? " " : "", mem_fields[i],
+				 sum / REPS / NR_VCPUS);
 		}
-		report(names[k][1], "KiB", &total[k], NR_VCPUS, extra);
+		report(names[k][1], "KiB", &total[k], NR_VCPUS, true, extra);
 	}
 	/* sizeof(struct vcpu_svm), where the slab caches are in sysfs. */
 	f = fopen("/sys/kernel/slab/kvm_vcpu/object_size", "r");

@@ -96,7 +96,7 @@ def main():
     w = out.append
     w(f"make bench: {a.name}")
     w("QEMU -icount shift=0,sleep=off -smp 1: time counts guest instructions"
-      " (1 ns each); value = median of the repetitions")
+      " (1 ns each); value = median of the repetitions (memory: mean)")
     w(f"two boots of each kernel agree to {100 * worst:.4f} %")
     w("")
     w(f"{'P3: VMs without planes':<44} {'base':>12} {'series':>12} {'ratio':>8}"
