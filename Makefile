@@ -7,7 +7,7 @@ T ?=
 TIMEOUT ?= 150
 
 .PHONY: help deps tree export kernel selftests initramfs vm-test regression bisect \
-	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross \
+	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross distro \
 	bench bench-kernels bench-vmm bench-run bench-table
 
 help:
@@ -69,6 +69,10 @@ unit:
 ## make cross      compile arch/*/kvm for arm64 riscv s390 powerpc mips (ARCHS=...)
 cross:
 	$(S)/cross-build.sh
+
+## make distro     KVM modules with Debian's amd64, cloud-amd64 and rt configs (CONFIGS=...)
+distro:
+	$(S)/distro-build.sh
 
 ## make bisect      every commit of the series compiles on its own (x86 KVM, selftests)
 bisect:
