@@ -8,7 +8,7 @@ TIMEOUT ?= 150
 
 .PHONY: help deps tree export kernel selftests initramfs vm-test regression bisect \
 	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross distro \
-	bench bench-kernels bench-vmm bench-run bench-table
+	bench bench-kernels bench-vmm bench-run bench-table stress
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -48,6 +48,12 @@ regression:
 ## make planes-tests  tests/planes.list in the VM (a skip fails)
 planes-tests:
 	$(S)/run-vm.sh -n planes -t $(TIMEOUT) -r tests/planes.list
+
+## make stress     the plane fuzzer, STRESS_OPS (1000000) operations, debug kernel
+STRESS_OPS ?= 1000000
+stress:
+	$(S)/run-vm.sh -n stress -t $$(( $(STRESS_OPS) / 200 + 300 )) \
+		-a "PLANE_FUZZ_OPS=$(STRESS_OPS)" x86_64/plane_fuzz_test
 
 ## make checkpatch | sparse | docs | unit   one check of make check
 checkpatch:
