@@ -95,6 +95,8 @@ def parse_results(text, expected, must_run=()):
     A test in must_run that skipped as a whole, or passed with every one of
     its test cases skipped, is a "fail" with a note saying so.
     """
+    # Keyed by the harness's position in the list (1, 2, ...), not by name:
+    # a list may name one test several times, and each run counts alone.
     found = {}
     outputs = {}
     current = None
@@ -102,13 +104,14 @@ def parse_results(text, expected, must_run=()):
         line = line.rstrip("\r")
         m = START_RE.search(line)
         if m:
-            current = m.group(2)
+            current = int(m.group(1))
             outputs[current] = []
             found.setdefault(current, {"status": "started"})
             continue
         m = RESULT_RE.search(line)
         if m:
-            ok, name, note = m.group(1) == "ok", m.group(3), m.group(4) or ""
+            ok, note = m.group(1) == "ok", m.group(4) or ""
+            pos = int(m.group(2))
             if note.startswith("SKIP"):
                 status = "skip"
             elif ok:
@@ -117,17 +120,17 @@ def parse_results(text, expected, must_run=()):
                 status = "timeout"
             else:
                 status = "fail"
-            found[name] = {"status": status, "note": note}
+            found[pos] = {"status": status, "note": note}
             current = None
             continue
         if current is not None and line and "planes-harness: " not in line:
             outputs[current].append(line)
     results = []
-    for name in expected:
-        r = found.get(name, {"status": "notrun"})
+    for pos, name in enumerate(expected, 1):
+        r = found.get(pos, {"status": "notrun"})
         status = r["status"]
         note = r.get("note", "")
-        output = outputs.get(name, [])
+        output = outputs.get(pos, [])
         total, skipped = test_cases(output)
         if status == "started":
             status, note = "hung", "the VM stopped while this test ran"

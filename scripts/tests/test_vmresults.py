@@ -41,6 +41,14 @@ class ParseResults(unittest.TestCase):
             "planes-harness: start 1 a\nplanes-harness: not ok 1 a # TIMEOUT 150s\n", ["a"])
         self.assertEqual(r[0]["status"], "timeout")
 
+    def test_a_test_named_twice_counts_each_run(self):
+        # The second run of "a" hung and the third never started: neither
+        # may borrow the first run's pass.
+        r = vmresults.parse_results(
+            "planes-harness: start 1 a\nplanes-harness: ok 1 a # 1s\n"
+            "planes-harness: start 2 a\n", ["a", "a", "a"])
+        self.assertEqual([x["status"] for x in r], ["pass", "hung", "notrun"])
+
     def test_subtest_lines_are_not_results(self):
         # "not ok 1 ..." from a kselftest harness is output, not a result.
         r = vmresults.parse_results(
