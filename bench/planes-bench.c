@@ -28,6 +28,14 @@
  *   plane_io  like io, in a VM with two planes, plane 0 only: what having
  *             planes costs without switching.
  *   plane_vcpu, plane_vcpu_mem  P4: KVM_CREATE_VCPU_PLANE, 64 per VM.
+ *   vtl_switch  Hyper-V VSM (KVM_CAP_HYPERV_VSM) with in-kernel switching:
+ *             VTL 0 does n HvCallVtlCall (32-bit, VMMCALL), VTL 1 answers
+ *             each with a fast HvCallVtlReturn, then one "out"; time per
+ *             call + return pair, to compare with two cpuid exits.
+ *   vtl_switch_user  the same guest without in-kernel switching: each call
+ *             and return is a KVM_PLANE_EVENT_SWITCH exit, and the VMM
+ *             only sets run->plane (a VMM that carries the shared registers
+ *             with KVM_GET/SET_REGS pays more); time per pair.
  *   event_running, event_halted  KVM_SIGNAL_MSI on the plane-1 fd, from a
  *             second thread, to KVM_RUN of plane 0 returning
  *             KVM_EXIT_PLANE_EVENT (req_exit_planes = 1 << 1); plane 0
@@ -75,6 +83,7 @@
 #define NR_IPI		1000
 #define NR_VCPUS	64
 #define NR_EVENTS	20
+#define NR_VTL		5000
 #define WATCHDOG_SECS	20	/* per figure (the longest takes 2 s) */
 
 /* Guest physical layout: 1 MiB of RAM at 0. */
@@ -97,6 +106,7 @@
 #define PORT_PLANE0	0xe3
 #define PORT_PLANE1	0xe4
 #define PORT_IRQ	0xe5
+#define PORT_VTL	0xe6
 #define PORT_STRAY	0xef
 #define VECTOR		0x40
 
@@ -134,6 +144,13 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "g_isr_pong: movl $0, " STR(APIC_BASE + 0xb0) "\n"
     "   movl $0, " STR(APIC_BASE + 0x310) "\n"
     "   movl $" STR(VECTOR) ", " STR(APIC_BASE + 0x300) "; iret\n"
+    /* VSM: VTL 0 calls VTL 1 COUNT times (32-bit: control in EDX:EAX). */
+    "g_vtl0: mov " STR(COUNT) ", %esi\n"
+    "1: mov $0x11, %eax; xor %edx, %edx; xor %ecx, %ecx; vmmcall\n"
+    "   dec %esi; jnz 1b\n"
+    "   out %al, $" STR(PORT_VTL) "; jmp g_vtl0\n"
+    /* VTL 1 returns at once: fast return, input (ECX) bit 0. */
+    "g_vtl1: mov $0x12, %eax; xor %edx, %edx; mov $1, %ecx; vmmcall; jmp g_vtl1\n"
     "g_stray: out %al, $" STR(PORT_STRAY) "; jmp g_stray\n"
     "guest_end:\n"
     ".code64\n"
@@ -141,7 +158,7 @@ asm(".pushsection .rodata.guest, \"a\"\n"
 
 extern const uint8_t guest_begin[], guest_end[], g_io[], g_cpuid[], g_mmio[],
 	g_plane0[], g_plane1[], g_spin[], g_halt[], g_irq_loop[], g_isr_irq[],
-	g_ipi0[], g_isr_eoi[], g_ipi1[], g_isr_pong[], g_stray[];
+	g_ipi0[], g_isr_eoi[], g_ipi1[], g_isr_pong[], g_vtl0[], g_vtl1[], g_stray[];
 
 /* The guest address of a label of the guest code. */
 #define GPA(label) ((uint32_t)(CODE + ((label) - guest_begin)))
@@ -726,6 +743,113 @@ static void figure_plane_io(void)
 	vm_destroy(&v);
 }
 
+#define HV_CPUID_FEATURES		0x40000003
+#define HV_X64_MSR_GUEST_OS_ID		0x40000000
+#define HV_ACCESS_VSM			(1u << 16)
+
+/*
+ * A VSM VM (KVM_CAP_PLANES_FPU, then KVM_CAP_HYPERV_VSM with @flags) whose
+ * vCPU 0 has the Hyper-V CPUID, AccessVsm and a guest OS id, and VTL 1.
+ */
+static void vsm_vm(struct vm *v, uint64_t flags)
+{
+	struct kvm_enable_cap fpu = { .cap = KVM_CAP_PLANES_FPU, .args = { 1 } };
+	struct kvm_enable_cap vsm = { .cap = KVM_CAP_HYPERV_VSM, .args = { flags } };
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entry;
+	} msrs = { .hdr.nmsrs = 1, .entry = { .index = HV_X64_MSR_GUEST_OS_ID,
+					      .data = 0x8100000000000000ull } };
+	struct kvm_cpuid2 *hv;
+	struct kvm_sregs sregs;
+	unsigned int i, n;
+
+	vm_create(v, NULL, NULL);
+	xioctl(v->fd, KVM_ENABLE_CAP, &fpu);
+	xioctl(v->fd, KVM_ENABLE_CAP, &vsm);
+
+	/*
+	 * The supported CPUID with the Hyper-V leaves, and AccessVsm, in place
+	 * of KVM's own at 0x40000000.
+	 */
+	hv = calloc(1, sizeof(*hv) + 64 * sizeof(hv->entries[0]));
+	hv->nent = 64;
+	xioctl(kvm, KVM_GET_SUPPORTED_HV_CPUID, hv);
+	for (i = n = 0; i < v->cpuid->nent; i++) {
+		if ((v->cpuid->entries[i].function & 0xf0000000) != 0x40000000)
+			v->cpuid->entries[n++] = v->cpuid->entries[i];
+	}
+	v->cpuid = realloc(v->cpuid, sizeof(*v->cpuid) +
+			   (n + hv->nent) * sizeof(v->cpuid->entries[0]));
+	for (i = 0; i < hv->nent; i++) {
+		if (hv->entries[i].function == HV_CPUID_FEATURES)
+			hv->entries[i].ebx |= HV_ACCESS_VSM;
+		v->cpuid->entries[n + i] = hv->entries[i];
+	}
+	v->cpuid->nent = n + hv->nent;
+	free(hv);
+
+	add_vcpu(v, 0, g_vtl0);
+	xioctl(v->vcpu[0], KVM_SET_MSRS, &msrs);
+	v->plane1 = xioctl(v->fd, KVM_CREATE_PLANE, 1);
+	v->pvcpu = xioctl(v->plane1, KVM_CREATE_VCPU_PLANE, v->vcpu[0]);
+	xioctl(v->vcpu[0], KVM_GET_SREGS, &sregs);
+	setup_cpu(v->pvcpu, IDT_B, GPA(g_vtl1), STACK_B, sregs.apic_base);
+	xioctl(v->pvcpu, KVM_SET_MP_STATE, &mp);
+}
+
+/* In-kernel switching: one KVM_RUN for n call + return pairs. */
+static double bench_vtl_switch(struct vm *v, unsigned int n)
+{
+	struct kvm_regs regs;
+	double t;
+
+	/* VTL 1 leaves its RAX (0x12) to VTL 0: proof that it ran. */
+	t = guest_loop(v, n, PORT_VTL);
+	xioctl(v->vcpu[0], KVM_GET_REGS, &regs);
+	if (v->run[0]->plane != 0 || regs.rax != 0x12)
+		fail("vtl_switch: plane %u exited, RAX 0x%llx", v->run[0]->plane, regs.rax);
+	return t;
+}
+
+/* Without: the VMM switches on each KVM_PLANE_EVENT_SWITCH. */
+static double bench_vtl_switch_user(struct vm *v, unsigned int n)
+{
+	struct kvm_run *run = v->run[0];
+	unsigned int i, plane;
+	uint64_t t0;
+
+	GUEST_U32(v, COUNT) = n;
+	t0 = rdtsc();
+	for (i = 0; i < 2 * n; i++) {
+		plane = run->plane;
+		xioctl(v->vcpu[0], KVM_RUN, 0);
+		if (run->exit_reason != KVM_EXIT_PLANE_EVENT || run->plane != plane ||
+		    run->plane_event.cause != KVM_PLANE_EVENT_SWITCH ||
+		    run->plane_event.target != 1u << !plane)
+			fail("vtl_switch_user: KVM_RUN %u of plane %u: exit %u (port 0x%x), expected a switch to %u",
+			     i, run->plane, run->exit_reason,
+			     run->exit_reason == KVM_EXIT_IO ? run->io.port : 0, !plane);
+		run->plane = !plane;
+	}
+	run_out(v, 0, PORT_VTL);
+	return ns(rdtsc() - t0) / n;
+}
+
+static void figure_vtl_switch(void)
+{
+	struct vm v;
+
+	vsm_vm(&v, KVM_HYPERV_VSM_IN_KERNEL_SWITCH);
+	measure("vtl_switch", "ns", NR_VTL, bench_vtl_switch, &v);
+	vm_destroy(&v);
+
+	vsm_vm(&v, 0);
+	measure("vtl_switch_user", "ns", NR_VTL, bench_vtl_switch_user, &v);
+	vm_destroy(&v);
+}
+
 static void figure_event_running(void)
 {
 	figure_event(false);
@@ -746,6 +870,7 @@ static void no_planes_uapi(void)
 #define figure_plane_io no_planes_uapi
 #define figure_event_running no_planes_uapi
 #define figure_event_halted no_planes_uapi
+#define figure_vtl_switch no_planes_uapi
 
 #endif /* KVM_EXIT_PLANE_EVENT */
 
@@ -788,6 +913,7 @@ static const struct {
 	{ "plane_io", figure_plane_io, true },
 	{ "event_running", figure_event_running, true },
 	{ "event_halted", figure_event_halted, true },
+	{ "vtl_switch", figure_vtl_switch, true },
 };
 
 static bool wanted(const char *name, int argc, char **argv)
