@@ -8,7 +8,7 @@ TIMEOUT ?= 150
 
 .PHONY: help deps tree export kernel selftests initramfs vm-test regression bisect \
 	planes-tests checkpatch sparse docs unit baseline check demo demo-vmm cross distro \
-	bench bench-kernels bench-vmm bench-run bench-table stress
+	bench bench-kernels bench-vmm bench-run bench-table insn-trace stress
 
 help:
 	@sed -n 's/^## //p' Makefile
@@ -97,6 +97,11 @@ bench:
 
 bench-kernels bench-vmm bench-run bench-table:
 	nice -n 10 $(S)/bench.sh $(@:bench-%=%)
+
+## make insn-trace  one hot path single-stepped under gdb: instructions per function
+##                   (KERNEL=base|series HOTPATH=io|cpuid|vtl; needs the bench kernels)
+insn-trace:
+	$(S)/insn-trace.sh $(or $(KERNEL),series) $(or $(HOTPATH),io)
 
 ## make check       everything; ends with "N passed, N failed"
 check:
